@@ -63,4 +63,3 @@ def registered(pm: MiaPluginManager, plugin: Any, name: str) -> Iterator[Any]:
     finally:
         pm.unregister(name=name)
         pm.reset_components()
-

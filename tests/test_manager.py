@@ -33,14 +33,21 @@ def test_good_third_party_plugin_loads_and_registers(fake_dist):
     fake_dist("mia-good", {"good": "mia_good_mod"}, {"mia_good_mod": GOOD.format(tag="a")})
     pm, _ = load()
     rec = record(pm, "good")
-    assert (rec.status, rec.builtin, rec.package, rec.version) == ("loaded", False, "mia-good", "1.0")
+    assert (rec.status, rec.builtin, rec.package, rec.version) == (
+        "loaded",
+        False,
+        "mia-good",
+        "1.0",
+    )
     assert rec.hooks == ["mia_feature_extractors"]
     assert rec.provides == {"feature": ["top_logit_a"]}
     assert pm.features()["top_logit_a"].plugin == "good"
 
 
 def test_broken_plugin_is_isolated(fake_dist):
-    fake_dist("mia-broken", {"broken": "mia_broken_mod"}, {"mia_broken_mod": "import nonexistent_xyz\n"})
+    fake_dist(
+        "mia-broken", {"broken": "mia_broken_mod"}, {"mia_broken_mod": "import nonexistent_xyz\n"}
+    )
     fake_dist("mia-good", {"good": "mia_good_mod2"}, {"mia_good_mod2": GOOD.format(tag="b")})
     pm, messages = load()
     rec = record(pm, "broken")
@@ -53,9 +60,15 @@ def test_broken_plugin_is_isolated(fake_dist):
 
 
 def test_strict_mode_makes_a_failure_fatal(fake_dist, monkeypatch):
-    fake_dist("mia-broken", {"broken": "mia_broken_mod3"}, {"mia_broken_mod3": "raise RuntimeError('boom')\n"})
+    fake_dist(
+        "mia-broken",
+        {"broken": "mia_broken_mod3"},
+        {"mia_broken_mod3": "raise RuntimeError('boom')\n"},
+    )
     monkeypatch.setenv("MIA_STRICT_PLUGINS", "1")
-    with pytest.raises(PluginLoadError, match=r"plugin 'broken' \(mia-broken 1.0\) failed: RuntimeError: boom"):
+    with pytest.raises(
+        PluginLoadError, match=r"plugin 'broken' \(mia-broken 1.0\) failed: RuntimeError: boom"
+    ):
         make_plugin_manager()
 
 
@@ -102,11 +115,15 @@ def mia_feature_extractors():
     pm, _ = load()
     rec = record(pm, "badret")
     assert rec.status == "failed"
-    assert rec.error == "mia_feature_extractors: TypeError: returned str, expected FeatureSpec records"
+    assert (
+        rec.error == "mia_feature_extractors: TypeError: returned str, expected FeatureSpec records"
+    )
 
 
 def test_blocked_plugin_is_not_imported(fake_dist, monkeypatch):
-    fake_dist("mia-blk", {"blk": "mia_blk_mod"}, {"mia_blk_mod": "raise RuntimeError('imported')\n"})
+    fake_dist(
+        "mia-blk", {"blk": "mia_blk_mod"}, {"mia_blk_mod": "raise RuntimeError('imported')\n"}
+    )
     monkeypatch.setenv("MIA_DISABLE_PLUGINS", "blk")
     pm, messages = load()
     assert record(pm, "blk").status == "blocked"
@@ -128,7 +145,10 @@ def test_two_distributions_claiming_one_entry_point_name(fake_dist):
     fake_dist("mia-bbb", {"same": "mia_same_b"}, {"mia_same_b": GOOD.format(tag="e")})
     pm, messages = load()
     records = [r for r in pm.records if r.name == "same"]
-    assert [(r.package, r.status) for r in records] == [("mia-aaa", "loaded"), ("mia-bbb", "failed")]
+    assert [(r.package, r.status) for r in records] == [
+        ("mia-aaa", "loaded"),
+        ("mia-bbb", "failed"),
+    ]
     assert records[1].error == (
         "entry point name 'same' is also claimed by mia-aaa 1.0; only the first was loaded: "
         "uninstall one of them"

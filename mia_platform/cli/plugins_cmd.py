@@ -14,11 +14,15 @@ from mia_platform.cli.common import echo_json, get_manager
 
 @click.group(invoke_without_command=True)
 @click.option("all_", "--all", is_flag=True, help="Include the built-in plugins.")
-@click.option("hooks", "--hook", multiple=True, metavar="NAME", help="Only plugins implementing NAME.")
+@click.option(
+    "hooks", "--hook", multiple=True, metavar="NAME", help="Only plugins implementing NAME."
+)
 @click.option("json_", "--json", is_flag=True, help="Output as JSON.")
 @click.option("--check", is_flag=True, help="Exit 1 if any plugin failed to load or clashes.")
 @click.pass_context
-def plugins(ctx: click.Context, all_: bool, hooks: tuple[str, ...], json_: bool, check: bool) -> None:
+def plugins(
+    ctx: click.Context, all_: bool, hooks: tuple[str, ...], json_: bool, check: bool
+) -> None:
     """List installed plugins: name, package, version, status, hooks and what they provide."""
     if ctx.invoked_subcommand is not None:
         return
@@ -80,7 +84,9 @@ def available(json_: bool) -> None:
         return
     for row in rows:
         mark = f"installed {row['installed']}" if row["installed"] else "not installed"
-        click.echo(f"{row['name']:<12} {row['origin']:<9} {row['status']:<12} {mark:<18} {row['summary']}")
+        click.echo(
+            f"{row['name']:<12} {row['origin']:<9} {row['status']:<12} {mark:<18} {row['summary']}"
+        )
 
 
 def _pip_target(entry: CatalogEntry) -> str:
@@ -115,4 +121,3 @@ def install(name: str, dry_run: bool) -> None:
     if completed.returncode != 0:
         raise click.ClickException(f"pip failed with exit code {completed.returncode}")
     click.echo(f"Installed {entry.package}; check it with `mia plugins`.")
-

@@ -1,0 +1,249 @@
+"""One audit, end to end: data, split, target and shadows, cached queries, attacks, results.
+
+Every expensive step is cached in the run directory (models by recipe, data and seed; logits by
+model, texts and query options), so an interrupted run resumes where it stopped and a re-run
+re-scores without training or querying anything.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mia_platform import __version__
+from mia_platform.cache import cached_predict, cached_train
+from mia_platform.evaluation import run_attacks, utility
+from mia_platform.interfaces import Outputs, ShadowOutputs
+from mia_platform.outputs import AuditOutputs, write_json_atomic
+from mia_platform.results import RESULTS_SCHEMA_VERSION, write_results
+from mia_platform.split import AuditSplit, make_split
+
+if TYPE_CHECKING:
+    from mia_platform.config import Experiment
+    from mia_platform.data import Dataset
+    from mia_platform.manager import MiaPluginManager
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Defenses:
+    """Defense objects applied in one run (see ``mia defend``); all empty for a plain audit."""
+
+    data: list[Any] = field(default_factory=list)
+    training: list[Any] = field(default_factory=list)
+    output: list[Any] = field(default_factory=list)
+    adaptive: bool = True
+    labels: list[str] = field(default_factory=list)
+
+
+def load_data(pm: MiaPluginManager, exp: Experiment) -> Dataset:
+    """Open the configured dataset and apply the optional user/text caps (seeded)."""
+    cfg = exp["dataset"]
+    dataset = pm.open_dataset(
+        cfg["source"], min_texts_per_user=cfg["min_texts_per_user"], **cfg["options"]
+    )
+    rng = np.random.default_rng(exp["seed"])
+    keep = np.ones(len(dataset), dtype=bool)
+    if cfg["max_texts_per_user"] is not None:
+        order = rng.permutation(len(dataset))
+        rank = np.empty(len(dataset), dtype=np.int64)
+        seen: dict[int, int] = {}
+        for i in order:  # the first max_texts_per_user texts of each user in a seeded order
+            u = int(dataset.users[i])
+            rank[i] = seen.get(u, 0)
+            seen[u] = rank[i] + 1
+        keep &= rank < cfg["max_texts_per_user"]
+    if cfg["max_users"] is not None:
+        users = np.unique(dataset.users)
+        if len(users) > cfg["max_users"]:
+            chosen = rng.choice(users, size=cfg["max_users"], replace=False)
+            keep &= np.isin(dataset.users, chosen)
+    return dataset if keep.all() else dataset.subset(np.flatnonzero(keep))
+
+
+def draw_split(dataset: Dataset, exp: Experiment) -> AuditSplit:
+    cfg = exp["split"]
+    return make_split(
+        dataset,
+        seed=exp["seed"],
+        num_shadows=cfg["num_shadows"],
+        target_fraction=cfg["target_fraction"],
+        member_fraction=cfg["member_fraction"],
+        query_mode=cfg["query_mode"],
+        unseen_fraction=cfg["unseen_fraction"],
+    )
+
+
+def _train_texts(dataset: Dataset, index: np.ndarray, defenses: Defenses, seed: int) -> list[str]:
+    texts = [dataset.texts[i] for i in index]
+    for defense in defenses.data:
+        texts = defense.perturb(texts, seed)
+    return texts
+
+
+def _outputs(logits: np.ndarray, dataset: Dataset, index: np.ndarray) -> Outputs:
+    return Outputs(logits, dataset.labels[index], dataset.users[index])
+
+
+def build_outputs(
+    pm: MiaPluginManager,
+    exp: Experiment,
+    dataset: Dataset,
+    split: AuditSplit,
+    run_dir: Path,
+    defenses: Defenses | None = None,
+) -> AuditOutputs:
+    """Train (or open) the target and the shadows, and query them, all through the caches."""
+    defenses = defenses or Defenses()
+    tcfg = exp["target"]
+    seed = exp["seed"]
+    models, cache = run_dir / "models", run_dir / "cache"
+    recipe = pm.component("recipe", tcfg["recipe"]).factory(**tcfg["params"])
+    query_options = {
+        k: tcfg["params"][k] for k in ("max_length", "batch_size") if k in tcfg["params"]
+    }
+    info: dict[str, Any] = {"defenses": defenses.labels, "training": {}}
+
+    def query(target: Any, index: np.ndarray, what: str) -> np.ndarray:
+        texts = [dataset.texts[i] for i in index]
+        _log(f"querying {what} on {len(texts)} texts")
+        return cached_predict(cache, target, texts, key_extra=query_options)
+
+    if tcfg["model"] is not None:
+        target_path = Path(tcfg["model"])
+    else:
+        _log(f"training the target ({tcfg['recipe']}) on {len(split.target_train_idx)} texts")
+        target_path = cached_train(
+            models,
+            recipe,
+            _train_texts(dataset, split.target_train_idx, defenses, seed),
+            dataset.labels[split.target_train_idx],
+            dataset.label_names,
+            seed,
+            defenses.training,
+        )
+        info["training"]["target"] = _spent(defenses.training)
+    target = pm.open_target(str(target_path), tcfg["backend"], **query_options)
+    candidates = _outputs(
+        query(target, split.candidate_idx, "the target"), dataset, split.candidate_idx
+    )
+    population = _outputs(
+        query(target, split.attacker_idx, "the target"), dataset, split.attacker_idx
+    )
+    shadow_defenses = defenses if defenses.adaptive else Defenses()
+    shadows = []
+    for s in range(split.num_shadows):
+        index = split.shadow_train_idx(s)
+        _log(f"training shadow {s + 1}/{split.num_shadows} on {len(index)} texts")
+        path = cached_train(
+            models,
+            recipe,
+            _train_texts(dataset, index, shadow_defenses, seed + 1 + s),
+            dataset.labels[index],
+            dataset.label_names,
+            seed + 1 + s,
+            shadow_defenses.training,
+        )
+        shadow = pm.open_target(str(path), tcfg["backend"], **query_options)
+        shadows.append(
+            ShadowOutputs(
+                aux=_outputs(
+                    query(shadow, split.attacker_idx, f"shadow {s + 1}"),
+                    dataset,
+                    split.attacker_idx,
+                ),
+                in_mask=split.shadow_in_mask(s),
+                candidates=_outputs(
+                    query(shadow, split.candidate_idx, f"shadow {s + 1}"),
+                    dataset,
+                    split.candidate_idx,
+                ),
+            )
+        )
+    info["target_model"] = str(target_path)
+    info["output_kind"] = target.output_kind
+    return AuditOutputs(
+        label_names=list(dataset.label_names),
+        user_names=list(dataset.user_names),
+        candidates=candidates,
+        candidate_is_member=split.candidate_is_member.astype(np.int64),
+        candidate_index=split.candidate_idx,
+        population=population,
+        shadows=shadows,
+        info=info,
+    )
+
+
+def _spent(training_defenses: Sequence[Any]) -> list[dict[str, float]]:
+    return [d.spent() for d in training_defenses]
+
+
+def score_run(
+    pm: MiaPluginManager,
+    exp_data: dict[str, Any],
+    outputs: AuditOutputs,
+    *,
+    extra: dict[str, Any] | None = None,
+    log: Callable[[str], None] = _log,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Attack cached outputs; return the results and the per-text and per-user scores."""
+    seed = exp_data["seed"]
+    _log("running the attacks")
+    scored = run_attacks(
+        pm,
+        outputs,
+        attacks=exp_data["attacks"],
+        aggregators=exp_data["aggregators"],
+        seed=seed,
+        n_bootstrap=exp_data["evaluation"]["bootstrap"],
+        log=log,
+    )
+    results = {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "mia_platform_version": __version__,
+        "experiment": exp_data,
+        "utility": utility(outputs),
+        "outputs": outputs.info,
+        "sample_level": scored["results"]["sample"],
+        "user_level": scored["results"]["user"],
+    }
+    results.update(extra or {})
+    return results, scored
+
+
+def run_experiment(pm: MiaPluginManager, exp: Experiment) -> dict[str, Any]:
+    """The whole audit of ``exp``; returns the results dict also written to ``results.json``."""
+    start = time.perf_counter()
+    run_dir = exp.output
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "config.json", exp.data)
+    dataset = load_data(pm, exp)
+    split = draw_split(dataset, exp)
+    split.save(run_dir / "split.json")
+    outputs = build_outputs(pm, exp, dataset, split, run_dir)
+    outputs.save(run_dir / "outputs")
+    extra = {
+        "data": {
+            "name": dataset.name,
+            "texts": len(dataset),
+            "users": int(len(np.unique(dataset.users))),
+            "classes": dataset.num_classes,
+            "drops": dataset.drops.as_dict(),
+            "info": dataset.info,
+        },
+        "split": split.counts(),
+        "seconds": None,
+    }
+    results, scored = score_run(pm, exp.data, outputs, extra=extra)
+    results["seconds"] = round(time.perf_counter() - start, 1)
+    write_results(pm, results, scored, outputs, run_dir, exp.data["reports"])
+    return results
