@@ -106,7 +106,7 @@ def build_outputs(
     defenses = defenses or Defenses()
     tcfg = exp["target"]
     seed = exp["seed"]
-    models, cache = run_dir / "models", run_dir / "cache"
+    cache = run_dir / "cache"
     recipe = pm.component("recipe", tcfg["recipe"]).factory(**tcfg["params"])
     query_options = {
         k: tcfg["params"][k] for k in ("max_length", "batch_size") if k in tcfg["params"]
@@ -123,7 +123,7 @@ def build_outputs(
     else:
         _log(f"training the target ({tcfg['recipe']}) on {len(split.target_train_idx)} texts")
         target_path = cached_train(
-            models,
+            cache,
             recipe,
             _train_texts(dataset, split.target_train_idx, defenses, seed),
             dataset.labels[split.target_train_idx],
@@ -145,7 +145,7 @@ def build_outputs(
         index = split.shadow_train_idx(s)
         _log(f"training shadow {s + 1}/{split.num_shadows} on {len(index)} texts")
         path = cached_train(
-            models,
+            cache,
             recipe,
             _train_texts(dataset, index, shadow_defenses, seed + 1 + s),
             dataset.labels[index],
