@@ -179,4 +179,9 @@ def load_experiment(path: Path | None) -> Experiment:
     if path is None:
         return validate({}, "<default experiment>")
     data, lines = load_yaml(path)
-    return validate(data, str(path), lines)
+    exp = validate(data, str(path), lines)
+    source = exp["dataset"]["source"]
+    if ("/" in source or "." in Path(source).name) and not Path(source).is_absolute():
+        # a path in a config file is relative to that file, so examples run from any folder
+        exp.data["dataset"]["source"] = str((path.parent / source).resolve())
+    return exp

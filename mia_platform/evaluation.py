@@ -4,8 +4,10 @@ Attacks see an :class:`~mia_platform.interfaces.AttackContext`, built from cache
 the evaluation labels; the labels are joined only here, after scoring.
 
 Instance names: a ``per_feature`` attack runs once per registered feature as ``name[feature]``,
-a ``per_attack`` aggregator once per sample attack of the run as ``name[attack]``; a config may
-ask for ``threshold`` (every feature) or ``threshold[loss]`` (one).
+a ``per_attack`` aggregator once per multi-feature sample attack of the run as ``name[attack]``
+(lifting each single-feature threshold attack would only repeat ``mean_threshold``; name one
+explicitly, e.g. ``sample_to_user[threshold[loss]]``); a config may ask for ``threshold`` (every
+feature) or ``threshold[loss]`` (one).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def expand(
                     )
                 out.append(Instance(f"{spec.name}[{feature}]", spec.name, {"feature": feature}))
         elif getattr(spec, "per_attack", False):
-            chosen = [arg] if arg else list(sample_attacks)
+            chosen = [arg] if arg else [a for a in sample_attacks if "[" not in a]
             for attack in chosen:
                 if attack not in sample_attacks:
                     raise ConfigError(
