@@ -1,0 +1,1 @@
+"""Built-in defenses: text perturbation, DP-SGD, label smoothing and output hardening."""
