@@ -121,7 +121,7 @@ def build_outputs(
     if tcfg["model"] is not None:
         target_path = Path(tcfg["model"])
     else:
-        _log(f"training the target ({tcfg['recipe']}) on {len(split.target_train_idx)} texts")
+        what = f"the target ({tcfg['recipe']}) on {len(split.target_train_idx)} texts"
         target_path = cached_train(
             cache,
             recipe,
@@ -130,6 +130,7 @@ def build_outputs(
             dataset.label_names,
             seed,
             defenses.training,
+            on_train=lambda: _log(f"training {what}"),
         )
         info["training"]["target"] = _spent(defenses.training)
     target = pm.open_target(str(target_path), tcfg["backend"], **query_options)
@@ -143,7 +144,7 @@ def build_outputs(
     shadows = []
     for s in range(split.num_shadows):
         index = split.shadow_train_idx(s)
-        _log(f"training shadow {s + 1}/{split.num_shadows} on {len(index)} texts")
+        what = f"shadow {s + 1}/{split.num_shadows} on {len(index)} texts"
         path = cached_train(
             cache,
             recipe,
@@ -152,6 +153,7 @@ def build_outputs(
             dataset.label_names,
             seed + 1 + s,
             shadow_defenses.training,
+            on_train=lambda what=what: _log(f"training {what}"),
         )
         shadow = pm.open_target(str(path), tcfg["backend"], **query_options)
         shadows.append(

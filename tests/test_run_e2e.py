@@ -44,7 +44,17 @@ def tiny_run(tmp_path_factory):
 
 def test_run_writes_every_file(tiny_run):
     _, out, result = tiny_run
-    for name in ("config.json", "split.json", "results.json", "report.md", "report.html", "scores_texts.csv", "scores_users.csv", "outputs/audit.npz", "outputs/audit.json"):
+    for name in (
+        "config.json",
+        "split.json",
+        "results.json",
+        "report.md",
+        "report.html",
+        "scores_texts.csv",
+        "scores_users.csv",
+        "outputs/audit.npz",
+        "outputs/audit.json",
+    ):
         assert (out / name).is_file(), name
     assert "threshold[loss]" in result.stdout and "sample_to_user[learned]" in result.stdout
     assert "target utility on non-members" in result.stdout
@@ -54,8 +64,20 @@ def test_results_schema(tiny_run):
     _, out, _ = tiny_run
     results = json.loads((out / "results.json").read_text())
     assert results["schema_version"] == 1
-    assert [r["attack"] for r in results["sample_level"]] == ["threshold[loss]", "population[loss]", "learned", "reference", "lira_offline", "rmia"]
-    assert [r["attack"] for r in results["user_level"]] == ["mean_threshold[loss]", "learned", "sample_to_user[learned]", "lira_user"]
+    assert [r["attack"] for r in results["sample_level"]] == [
+        "threshold[loss]",
+        "population[loss]",
+        "learned",
+        "reference",
+        "lira_offline",
+        "rmia",
+    ]
+    assert [r["attack"] for r in results["user_level"]] == [
+        "mean_threshold[loss]",
+        "learned",
+        "sample_to_user[learned]",
+        "lira_user",
+    ]
     split = results["split"]
     for row in results["sample_level"]:
         assert row["n_members"] == split["candidate_members"]
@@ -65,7 +87,9 @@ def test_results_schema(tiny_run):
         assert row["tpr_at_fpr"]["1%"]["fpr"] <= 0.01
         assert row["tpr_at_fpr"]["1%"]["n_negatives"] == row["n_nonmembers"]
     for row in results["user_level"]:
-        assert row["n_members"] + row["n_nonmembers"] == split["member_users"] + split["nonmember_users"] - len(split["users_without_candidates"])
+        assert row["n_members"] + row["n_nonmembers"] == split["member_users"] + split[
+            "nonmember_users"
+        ] - len(split["users_without_candidates"])
     assert 0.0 <= results["utility"]["accuracy"] <= 1.0
     assert results["data"]["drops"]["dropped_users"]["min_texts_per_user"] > 0
 
@@ -79,7 +103,10 @@ def test_score_csvs_align_with_results(tiny_run):
     assert sum(int(r["is_member"]) for r in rows) == results["split"]["candidate_members"]
     with (out / "scores_users.csv").open() as fh:
         users = list(csv.DictReader(fh))
-    assert len(users) == results["user_level"][0]["n_members"] + results["user_level"][0]["n_nonmembers"]
+    assert (
+        len(users)
+        == results["user_level"][0]["n_members"] + results["user_level"][0]["n_nonmembers"]
+    )
     split = json.loads((out / "split.json").read_text())
     members = set(split["member_users"])
     assert {u["user"] for u in users if u["is_member"] == "1"} <= members
@@ -99,7 +126,9 @@ def test_rerun_uses_the_cache_and_gives_identical_results(tiny_run):
     assert sorted(p.name for p in (out / "cache" / "models").iterdir()) == models
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     for level in ("sample_level", "user_level"):
-        assert [(r["attack"], r["auc"], r["balanced_accuracy"]) for r in before[level]] == [(r["attack"], r["auc"], r["balanced_accuracy"]) for r in after[level]]
+        assert [(r["attack"], r["auc"], r["balanced_accuracy"]) for r in before[level]] == [
+            (r["attack"], r["auc"], r["balanced_accuracy"]) for r in after[level]
+        ]
 
 
 def test_attack_on_cached_outputs_needs_no_model(tiny_run, monkeypatch):
@@ -116,7 +145,18 @@ def test_attack_on_cached_outputs_needs_no_model(tiny_run, monkeypatch):
         return pm
 
     monkeypatch.setattr(manager, "make_plugin_manager", no_models)
-    result = CliRunner().invoke(cli, ["attack", "--outputs", str(out), "--attack", "threshold[entropy]", "--aggregator", "mean_threshold[entropy]"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "attack",
+            "--outputs",
+            str(out),
+            "--attack",
+            "threshold[entropy]",
+            "--aggregator",
+            "mean_threshold[entropy]",
+        ],
+    )
     assert result.exit_code == 0, result.output
     results = json.loads((out / "results.json").read_text())
     assert [r["attack"] for r in results["sample_level"]] == ["threshold[entropy]"]
@@ -126,10 +166,16 @@ def test_attack_on_cached_outputs_needs_no_model(tiny_run, monkeypatch):
 def test_attack_on_a_folder_without_outputs(tmp_path, runner):
     result = runner.invoke(cli, ["attack", "--outputs", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {tmp_path / 'outputs'}: no cached outputs (expected audit.npz and audit.json); run `mia run` first to create them\n"
+    assert (
+        result.stderr
+        == f"Error: {tmp_path / 'outputs'}: no cached outputs (expected audit.npz and audit.json); run `mia run` first to create them\n"
+    )
 
 
 def test_run_with_missing_config(runner, tmp_path):
     result = runner.invoke(cli, ["run", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
-    assert f"Invalid value for CONFIG: {tmp_path / 'nope.yaml'} does not exist or is not a file" in result.stderr
+    assert (
+        f"Invalid value for CONFIG: {tmp_path / 'nope.yaml'} does not exist or is not a file"
+        in result.stderr
+    )
