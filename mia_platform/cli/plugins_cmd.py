@@ -47,16 +47,19 @@ def plugins(
     else:
         if not rows:
             click.echo("No third-party plugins installed; `mia plugins --all` shows the built-ins.")
+        name_w = max([len(r["name"]) for r in rows] + [4])
+        pkg_w = max([len(f"{r['package']}=={r['version']}") for r in rows] + [7])
         for row in rows:
             provides = "; ".join(f"{k}: {', '.join(v)}" for k, v in row["provides"].items())
+            package = f"{row['package']}=={row['version']}"
             click.echo(
-                f"{row['name']:<12} {row['package']}=={row['version']:<8} {row['status']:<8} "
+                f"{row['name']:<{name_w}}  {package:<{pkg_w}}  {row['status']:<7}  "
                 f"{provides or ', '.join(row['hooks'])}"
             )
             if row["error"]:
-                click.echo(f"{'':<12} error: {row['error']}")
+                click.echo(f"{'':<{name_w}}  error: {row['error']}")
             if row["catalog"] is None and not row["builtin"]:
-                click.echo(f"{'':<12} (not in the plugin catalogue)")
+                click.echo(f"{'':<{name_w}}  (not in the plugin catalogue)")
         for line in conflicts:
             click.echo(f"conflict: {line}", err=True)
     if check and (pm.failures or conflicts):
