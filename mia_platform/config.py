@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
         "options": {},
         "min_texts_per_user": 5,
         "max_users": None,
-        "max_texts_per_user": None,
+        "max_texts_per_user": 20,
     },
     "split": {
         "target_fraction": 0.5,

@@ -52,15 +52,19 @@ def cli(ctx: click.Context, disabled: tuple[str, ...], strict_plugins: bool) -> 
 
 def _register_commands() -> None:
     from mia_platform.cli.data_cmd import data
+    from mia_platform.cli.defend_cmd import defend
+    from mia_platform.cli.export_cmd import export
     from mia_platform.cli.list_cmd import list_components
     from mia_platform.cli.plugins_cmd import plugins
     from mia_platform.cli.run_cmd import attack, run
 
     cli.add_command(plugins)
     cli.add_command(list_components)
+    cli.add_command(export)
     cli.add_command(run)
     cli.add_command(attack)
     cli.add_command(data)
+    cli.add_command(defend)
 
 
 _register_commands()

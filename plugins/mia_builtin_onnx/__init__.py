@@ -1,0 +1,1 @@
+"""Built-in ONNX Runtime target backend ``onnx`` for exported ``.onnx`` classifiers."""

@@ -1,0 +1,1 @@
+"""Built-in model recipes ``bert``, ``transformer`` and ``rnn`` (PyTorch, imported lazily)."""

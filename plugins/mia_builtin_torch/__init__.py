@@ -1,0 +1,1 @@
+"""Built-in PyTorch/transformers target backend ``torch`` for Hugging Face model directories."""
