@@ -152,8 +152,7 @@ class TrainingDefense(Protocol):
 
     label_smoothing: float
 
-    def wrap(self, model: Any, optimizer: Any, loader: Any, *, epochs: int, seed: int) -> tuple:
-        ...
+    def wrap(self, model: Any, optimizer: Any, loader: Any, *, epochs: int, seed: int) -> tuple: ...
 
     def spent(self) -> dict[str, float]: ...
 

@@ -38,7 +38,14 @@ ARCH_DEFAULTS: dict[str, dict[str, Any]] = {
         "intermediate_size": 256,
         "dropout": 0.1,
     },
-    "rnn": {**COMMON, "epochs": 8, "embedding_size": 64, "hidden_size": 64, "num_layers": 1, "dropout": 0.0},
+    "rnn": {
+        **COMMON,
+        "epochs": 8,
+        "embedding_size": 64,
+        "hidden_size": 64,
+        "num_layers": 1,
+        "dropout": 0.0,
+    },
     "bert": {**COMMON, "epochs": 3, "lr": 5e-5, "batch_size": 32, "num_layers": 2, "dropout": 0.1},
 }
 
