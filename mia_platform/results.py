@@ -89,6 +89,10 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:5.1f}%"
 
 
+def _flag(entry: dict[str, Any]) -> str:
+    return "" if entry["reliable"] else "*"
+
+
 def format_table(results: dict[str, Any]) -> str:
     """The terminal summary: one line per attack, sample level then user level, and utility."""
     header = (
@@ -96,6 +100,7 @@ def format_table(results: dict[str, Any]) -> str:
         f"{'(FPR)':>7} {'TPR@0.1%':>9} {'bal.acc':>8}"
     )
     lines = [header, "-" * len(header)]
+    unreliable = False
     for level, key in (("sample", "sample_level"), ("user", "user_level")):
         for row in results[key]:
             ci = row.get("auc_ci")
@@ -103,10 +108,16 @@ def format_table(results: dict[str, Any]) -> str:
             t1, t01 = row["tpr_at_fpr"]["1%"], row["tpr_at_fpr"]["0.1%"]
             lines.append(
                 f"{level:<6} {row['attack']:<34} {row['auc']:6.3f} {ci_text:>13} "
-                f"{_pct(t1['tpr']):>10} {_pct(t1['fpr']):>7} {_pct(t01['tpr']):>9} "
-                f"{_pct(row['balanced_accuracy']):>8}"
+                f"{_pct(t1['tpr']) + _flag(t1):>10} {_pct(t1['fpr']):>7} "
+                f"{_pct(t01['tpr']) + _flag(t01):>9} {_pct(row['balanced_accuracy']):>8}"
             )
+            unreliable |= not (t1["reliable"] and t01["reliable"])
     util = results["utility"]
+    if unreliable:
+        lines.append(
+            "* fewer than 1/FPR non-members: that FPR cannot be resolved, the TPR shown is at the "
+            "lowest FPR reached"
+        )
     lines.append("")
     lines.append(
         f"target utility on non-members: accuracy {_pct(util['accuracy'])}, macro-F1 "

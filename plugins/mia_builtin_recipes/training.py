@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, Bert
 
 from mia_platform.errors import ConfigError
 from mia_platform.interfaces import TrainingDefense
-from mia_platform.pretrained import minilm_dir
+from mia_platform.pretrained import minilm_dir, quiet_loading
 from mia_platform.rnn_model import MiaRnnConfig, MiaRnnForSequenceClassification
 
 log = logging.getLogger(__name__)
@@ -87,14 +88,15 @@ def build_model(
     if architecture == "bert":
         if not 1 <= hp["num_layers"] <= 6:
             raise ConfigError(f"recipe 'bert': num_layers must be 1..6, got {hp['num_layers']}")
-        return AutoModelForSequenceClassification.from_pretrained(
-            minilm_dir(),
-            local_files_only=True,
-            num_labels=num_labels,
-            num_hidden_layers=hp["num_layers"],
-            hidden_dropout_prob=hp["dropout"],
-            attention_probs_dropout_prob=hp["dropout"],
-        )
+        with quiet_loading():
+            return AutoModelForSequenceClassification.from_pretrained(
+                minilm_dir(),
+                local_files_only=True,
+                num_labels=num_labels,
+                num_hidden_layers=hp["num_layers"],
+                hidden_dropout_prob=hp["dropout"],
+                attention_probs_dropout_prob=hp["dropout"],
+            )
     raise ConfigError(f"unknown architecture {architecture!r}")
 
 
@@ -140,7 +142,8 @@ def _save_atomically(model: nn.Module, tokenizer: Any, info: dict, out_dir: Path
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
+        with quiet_loading():
+            model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / TRAINING_INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():
@@ -222,7 +225,10 @@ def train_classifier(
                 ).logits
                 loss = loss_fn(logits, b_y.to(dev))
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                with warnings.catch_warnings():
+                    # Opacus' per-sample hooks trigger this on embedding layers; it is harmless
+                    warnings.filterwarnings("ignore", message="Full backward hook is firing")
+                    loss.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(b_y)
                 seen += len(b_y)

@@ -21,6 +21,7 @@ from mia_platform.batching import length_buckets, pad_batch, restore_order
 from mia_platform.errors import TargetError
 from mia_platform.fingerprint import fingerprint_files
 from mia_platform.interfaces import OutputKind
+from mia_platform.pretrained import quiet_loading
 from mia_platform.rnn_model import register_auto_classes
 
 #: Show a progress bar only for queries of more batches than this (and only on a terminal).
@@ -82,15 +83,16 @@ class TorchTarget:
             )
         register_auto_classes()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                self.path, local_files_only=True, trust_remote_code=trust_remote_code
-            )
-            self.model = AutoModelForSequenceClassification.from_pretrained(
-                self.path,
-                local_files_only=True,
-                trust_remote_code=trust_remote_code,
-                use_safetensors=True,
-            )
+            with quiet_loading():
+                self.tokenizer = AutoTokenizer.from_pretrained(
+                    self.path, local_files_only=True, trust_remote_code=trust_remote_code
+                )
+                self.model = AutoModelForSequenceClassification.from_pretrained(
+                    self.path,
+                    local_files_only=True,
+                    trust_remote_code=trust_remote_code,
+                    use_safetensors=True,
+                )
         except (OSError, ValueError, KeyError) as exc:
             raise TargetError(f"{self.path}: cannot load model or tokenizer: {exc}") from exc
         self.device = resolve_device(device)
