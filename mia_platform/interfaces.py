@@ -98,6 +98,18 @@ class AttackContext:
     seed: int = 0
     info: Mapping[str, Any] = field(default_factory=dict)
 
+    def feature(self, name: str) -> FeatureSpec:
+        """The registered feature ``name``, or a clear error listing the ones available."""
+        from mia_platform.errors import UnknownComponentError
+
+        try:
+            return self.features[name]
+        except KeyError:
+            known = ", ".join(sorted(self.features))
+            raise UnknownComponentError(
+                f"unknown feature {name!r}; registered features: {known}"
+            ) from None
+
 
 class SampleAttack(Protocol):
     """A sample-level membership inference attack (SPEC section 4).

@@ -1,4 +1,4 @@
-"""Helpers shared by the built-in aggregators: shadow users and feature lookup."""
+"""Helpers shared by the built-in aggregators: pooling shadow users."""
 
 from __future__ import annotations
 
@@ -6,20 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mia_platform.errors import ConfigError, UnknownComponentError
+from mia_platform.errors import ConfigError
 from mia_platform.grouping import UserGroups
 from mia_platform.interfaces import AttackContext, Outputs
-from mia_platform.specs import FeatureSpec
-
-
-def feature_spec(ctx: AttackContext, name: str) -> FeatureSpec:
-    """The registered feature ``name``, or a clear error listing the ones available."""
-    try:
-        return ctx.features[name]
-    except KeyError:
-        raise UnknownComponentError(
-            f"unknown feature {name!r}; registered features: {', '.join(sorted(ctx.features))}"
-        ) from None
 
 
 def shadow_users(

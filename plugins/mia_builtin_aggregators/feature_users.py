@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_builtin_aggregators._common import feature_spec, shadow_users
+from mia_builtin_aggregators._common import shadow_users
 from mia_platform.errors import ConfigError
 from mia_platform.grouping import UserGroups
 from mia_platform.interfaces import AttackContext, Outputs, UserScores
@@ -27,7 +27,7 @@ class MeanThresholdAggregator:
         self.threshold = float("nan")
 
     def _user_means(self, outputs: Outputs, users: UserGroups, ctx: AttackContext) -> np.ndarray:
-        spec = feature_spec(ctx, self.feature)
+        spec = ctx.feature(self.feature)
         values = np.asarray(spec.compute(outputs.logits, outputs.labels), dtype=np.float64)
         return users.mean(spec.orient(values))
 
@@ -75,7 +75,7 @@ class LearnedUserAggregator:
         if not names:
             raise ConfigError("aggregator 'learned' has no inputs: no features given")
         for name in names:
-            feature_spec(ctx, name)
+            ctx.feature(name)
         self._names = names
         X, y, groups = shadow_users(ctx, lambda o, u, _s: self._matrix(o, u, ctx), "learned")
         self._clf, self.threshold = fit_with_threshold(self.classifier, X, y, groups, ctx.seed)

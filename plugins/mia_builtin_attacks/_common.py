@@ -1,4 +1,4 @@
-"""Helpers shared by the built-in attacks: feature lookup and pooling shadow data."""
+"""Helpers shared by the built-in attacks: oriented features and pooling shadow data."""
 
 from __future__ import annotations
 
@@ -6,24 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mia_platform.errors import ConfigError, UnknownComponentError
+from mia_platform.errors import ConfigError
 from mia_platform.interfaces import AttackContext, Outputs
-from mia_platform.specs import FeatureSpec
-
-
-def feature_spec(ctx: AttackContext, name: str) -> FeatureSpec:
-    """The registered feature ``name``, or a clear error listing the ones available."""
-    try:
-        return ctx.features[name]
-    except KeyError:
-        raise UnknownComponentError(
-            f"unknown feature {name!r}; registered features: {', '.join(sorted(ctx.features))}"
-        ) from None
 
 
 def oriented(ctx: AttackContext, name: str, outputs: Outputs) -> np.ndarray:
     """Feature ``name`` on ``outputs``, signed so that higher = more member-like."""
-    spec = feature_spec(ctx, name)
+    spec = ctx.feature(name)
     values = np.asarray(spec.compute(outputs.logits, outputs.labels), dtype=np.float64)
     return spec.orient(values)
 

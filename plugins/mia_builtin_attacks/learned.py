@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_builtin_attacks._common import feature_spec, shadow_pool
+from mia_builtin_attacks._common import shadow_pool
 from mia_platform.errors import ConfigError
 from mia_platform.interfaces import AttackContext, Outputs
 from mia_platform.learners import fit_with_threshold, make_classifier, member_proba
@@ -54,7 +54,7 @@ class LearnedAttack:
     def fit(self, ctx: AttackContext) -> LearnedAttack:
         names = self.features if self.features is not None else tuple(sorted(ctx.features))
         for name in names:
-            feature_spec(ctx, name)
+            ctx.feature(name)
         self._names = names
         X, y, groups = shadow_pool(ctx, lambda o: self._vector(o, ctx), "learned")
         if X.shape[1] == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_builtin_attacks._common import feature_spec, oriented, shadow_pool
+from mia_builtin_attacks._common import oriented, shadow_pool
 from mia_platform.errors import ConfigError
 from mia_platform.interfaces import AttackContext, Outputs
 from mia_platform.thresholds import best_balanced_threshold, threshold_at_fpr
@@ -31,7 +31,7 @@ class ThresholdAttack(_FeatureAttack):
     """
 
     def fit(self, ctx: AttackContext) -> ThresholdAttack:
-        feature_spec(ctx, self.feature)
+        ctx.feature(self.feature)
         scores, labels, _ = shadow_pool(
             ctx, lambda o: self.score_outputs(o, ctx), f"threshold[{self.feature}]"
         )
