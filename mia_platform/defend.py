@@ -78,7 +78,9 @@ def _summary(label: str, kind: str, results: dict[str, Any]) -> dict[str, Any]:
         "accuracy": util["accuracy"],
         "macro_f1": util["macro_f1"],
         "train_accuracy": util["members"]["accuracy"],
-        "spent": results["outputs"].get("training", {}).get("target", []),
+        "spent": list(
+            results["outputs"]["training"].get("target", {}).get("defenses", {}).values()
+        ),
         "sample": {
             r["attack"]: {"auc": r["auc"], "tpr_at_1%fpr": r["tpr_at_fpr"]["1%"]["tpr"]}
             for r in results["sample_level"]

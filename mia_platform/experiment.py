@@ -7,9 +7,10 @@ re-scores without training or querying anything.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import numpy as np
 from mia_platform import __version__
 from mia_platform.cache import cached_predict, cached_train
 from mia_platform.evaluation import run_attacks, utility
-from mia_platform.interfaces import Outputs, ShadowOutputs
+from mia_platform.interfaces import TRAINING_RECORD, Outputs, ShadowOutputs
 from mia_platform.outputs import AuditOutputs, write_json_atomic
 from mia_platform.results import RESULTS_SCHEMA_VERSION, write_results
 from mia_platform.split import AuditSplit, make_split
@@ -116,7 +117,10 @@ def build_outputs(
     def query(target: Any, index: np.ndarray, what: str) -> np.ndarray:
         texts = [dataset.texts[i] for i in index]
         _log(f"querying {what} on {len(texts)} texts")
-        return cached_predict(cache, target, texts, key_extra=query_options)
+        out = cached_predict(cache, target, texts, key_extra=query_options)
+        if target.output_kind == "probabilities":  # features need logits: log p is one
+            out = np.log(np.maximum(out, 1e-12)).astype(np.float32)
+        return out
 
     if tcfg["model"] is not None:
         target_path = Path(tcfg["model"])
@@ -132,7 +136,7 @@ def build_outputs(
             defenses.training,
             on_train=lambda: _log(f"training {what}"),
         )
-        info["training"]["target"] = _spent(defenses.training)
+        info["training"]["target"] = training_record(target_path)
     target = pm.open_target(str(target_path), tcfg["backend"], **query_options)
     candidates = _outputs(
         query(target, split.candidate_idx, "the target"), dataset, split.candidate_idx
@@ -185,8 +189,10 @@ def build_outputs(
     )
 
 
-def _spent(training_defenses: Sequence[Any]) -> list[dict[str, float]]:
-    return [d.spent() for d in training_defenses]
+def training_record(model_dir: Path) -> dict[str, Any]:
+    """What training this model measured and cost (``TRAINING_RECORD`` of a recipe), or {}."""
+    path = model_dir / TRAINING_RECORD
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def score_run(

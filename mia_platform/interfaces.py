@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 OutputKind = Literal["logits", "probabilities"]
 
+#: The JSON file a recipe writes into each model directory it trains: what training measured and
+#: cost, e.g. ``{"train_accuracy": 0.8, "defenses": {"DPSGD": {"epsilon": 7.9, "delta": 1e-5}}}``.
+TRAINING_RECORD = "mia_training.json"
+
 
 @runtime_checkable
 class Target(Protocol):
@@ -198,6 +202,6 @@ class Recipe(Protocol):
         seed: int,
         training_defenses: Sequence[TrainingDefense] = (),
     ) -> Path:
-        """Train and save a model directory (safetensors) at ``out_dir``; return its path, which
-        the backends can open as a target."""
+        """Train and save a model directory (safetensors) at ``out_dir``, with a
+        :data:`TRAINING_RECORD` in it; return its path, which the backends can open."""
         ...

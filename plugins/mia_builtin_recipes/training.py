@@ -26,14 +26,11 @@ from torch.utils.data import DataLoader, TensorDataset
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, BertConfig
 
 from mia_platform.errors import ConfigError
-from mia_platform.interfaces import TrainingDefense
+from mia_platform.interfaces import TRAINING_RECORD, TrainingDefense
 from mia_platform.pretrained import minilm_dir, quiet_loading
 from mia_platform.rnn_model import MiaRnnConfig, MiaRnnForSequenceClassification
 
 log = logging.getLogger(__name__)
-
-#: Written beside the weights: hyper-parameters, seed, train accuracy, defense costs.
-TRAINING_INFO = "mia_training.json"
 
 
 @contextmanager
@@ -145,7 +142,7 @@ def _save_atomically(model: nn.Module, tokenizer: Any, info: dict, out_dir: Path
         with quiet_loading():
             model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        (tmp / TRAINING_INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        (tmp / TRAINING_RECORD).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
