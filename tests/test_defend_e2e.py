@@ -88,6 +88,27 @@ def test_defend_table_has_baseline_and_each_defense(tmp_path, runner):
         assert row["defense"] in result.stdout
 
 
+@pytest.mark.skipif(
+    not __import__("importlib.util").util.find_spec("mia_defense_truncate"),
+    reason="example plugin not installed (pip install examples/plugins/mia-defense-truncate)",
+)
+def test_defend_with_the_third_party_defense(tmp_path, runner):
+    config = tmp_path / "tiny.yaml"
+    out = tmp_path / "out"
+    config.write_text(TINY.format(out=out), encoding="utf-8")
+    result = runner.invoke(cli, ["defend", str(config), "-d", "truncate:max_words=3"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    rows = json.loads((out / "defend.json").read_text())["rows"]
+    assert [(r["defense"], r["kind"]) for r in rows] == [
+        ("baseline", "none"),
+        ("truncate:max_words=3", "data"),
+    ]
+    assert (
+        rows[1]["accuracy"] != rows[0]["accuracy"]
+        or rows[1]["train_accuracy"] != rows[0]["train_accuracy"]
+    )
+
+
 def test_defend_unknown_defense(tmp_path, runner):
     result = runner.invoke(cli, ["defend", "-d", "nope", "-o", str(tmp_path)])
     assert result.exit_code == 1
