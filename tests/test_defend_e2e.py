@@ -103,10 +103,8 @@ def test_defend_with_the_third_party_defense(tmp_path, runner):
         ("baseline", "none"),
         ("truncate:max_words=3", "data"),
     ]
-    assert (
-        rows[1]["accuracy"] != rows[0]["accuracy"]
-        or rows[1]["train_accuracy"] != rows[0]["train_accuracy"]
-    )
+    # the adaptive attacker retrains target and both shadows under the defense: 3 + 3 models
+    assert len(list((out / "cache" / "models").iterdir())) == 6
 
 
 def test_defend_unknown_defense(tmp_path, runner):
