@@ -179,3 +179,36 @@ def test_run_with_missing_config(runner, tmp_path):
         f"Invalid value for CONFIG: {tmp_path / 'nope.yaml'} does not exist or is not a file"
         in result.stderr
     )
+
+
+def test_predict_writes_logits_for_a_dataset(tiny_run, tmp_path, runner):
+    import numpy as np
+
+    _, out, _ = tiny_run
+    model = json.loads((out / "results.json").read_text())["outputs"]["target_model"]
+    data = tmp_path / "three.jsonl"
+    rows = [
+        {"user": "u1", "text": "To be, or not to be", "label": "a"},
+        {"user": "u2", "text": "Alas", "label": "b"},
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    target = tmp_path / "logits.npy"
+    result = runner.invoke(
+        cli, ["predict", model, str(data), "-o", str(target), "--max-length", "32"]
+    )
+    assert result.exit_code == 0, result.output
+    logits = np.load(target)
+    assert logits.shape == (2, 37) and logits.dtype == np.float32
+    assert result.stdout.splitlines() == [
+        f"wrote {target}: 2 texts x 37 classes (logits)",
+        "the model's label names differ from the dataset's: no accuracy computed",
+    ]
+
+
+def test_predict_on_a_missing_model(tmp_path, runner):
+    result = runner.invoke(
+        cli, ["predict", str(tmp_path / "none"), "shakespeare", "-o", str(tmp_path / "x.npy")]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: model path {str(tmp_path / 'none')!r} does not exist\n"
+    assert not (tmp_path / "x.npy").exists()

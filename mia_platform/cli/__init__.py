@@ -56,6 +56,7 @@ def _register_commands() -> None:
     from mia_platform.cli.export_cmd import export
     from mia_platform.cli.list_cmd import list_components
     from mia_platform.cli.plugins_cmd import plugins
+    from mia_platform.cli.predict_cmd import predict
     from mia_platform.cli.run_cmd import attack, run
 
     cli.add_command(plugins)
@@ -65,6 +66,7 @@ def _register_commands() -> None:
     cli.add_command(attack)
     cli.add_command(data)
     cli.add_command(defend)
+    cli.add_command(predict)
 
 
 _register_commands()
