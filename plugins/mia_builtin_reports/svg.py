@@ -33,7 +33,7 @@ def roc_svg(title: str, rows: list[dict[str, Any]], limit: int = 10) -> str:
     """The ROC curves of the ``limit`` highest-AUC attacks in ``rows``, log-log, chance diagonal."""
     best = sorted(rows, key=lambda r: -r["auc"])[:limit]
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + 230}" height="{HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH + 300}" height="{HEIGHT}" '
         f'role="img" aria-label="{escape(title)}">',
         f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-size="14">{escape(title)}</text>',
     ]

@@ -107,9 +107,17 @@ def write_html(results: dict[str, Any], run_dir: Path) -> Path:
     summary = "".join(
         f"<li>{escape(line[2:]).replace('`', '')}</li>" for line in _summary_lines(results)
     )
-    plots = roc_svg("Sample level (texts)", results["sample_level"]) + roc_svg(
-        "User level (users)", results["user_level"]
-    )
+    plots = [
+        roc_svg(t, results[k])
+        for t, k in (("Sample level (texts)", "sample_level"), ("User level (users)", "user_level"))
+    ]
+    best = []
+    for level, key in (("sample", "sample_level"), ("user", "user_level")):
+        if results[key]:
+            top = max(results[key], key=lambda r: r["auc"])
+            best.append(dict(top, attack=f"{level}: {top['attack']}"))
+    plots.append(roc_svg("Strongest sample vs user attack", best))
+    plots = "".join(plots)
     html = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MIA audit: {name}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:80em}}table{{border-collapse:collapse;margin:1em 0}}
