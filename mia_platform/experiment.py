@@ -7,6 +7,7 @@ re-scores without training or querying anything.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import time
@@ -47,28 +48,41 @@ class Defenses:
 
 
 def load_data(pm: MiaPluginManager, exp: Experiment) -> Dataset:
-    """Open the configured dataset and apply the optional user/text caps (seeded)."""
+    """Open the configured dataset and apply the optional text/user caps (seeded, and counted
+    in the dataset's drop report like every other drop)."""
     cfg = exp["dataset"]
     dataset = pm.open_dataset(
         cfg["source"], min_texts_per_user=cfg["min_texts_per_user"], **cfg["options"]
     )
     rng = np.random.default_rng(exp["seed"])
-    keep = np.ones(len(dataset), dtype=bool)
+    n = len(dataset)
+    keep = np.ones(n, dtype=bool)
+    drops = copy.deepcopy(dataset.drops)
     if cfg["max_texts_per_user"] is not None:
-        order = rng.permutation(len(dataset))
-        rank = np.empty(len(dataset), dtype=np.int64)
-        seen: dict[int, int] = {}
-        for i in order:  # the first max_texts_per_user texts of each user in a seeded order
-            u = int(dataset.users[i])
-            rank[i] = seen.get(u, 0)
-            seen[u] = rank[i] + 1
-        keep &= rank < cfg["max_texts_per_user"]
+        # each user's texts in a seeded random order; keep the first max_texts_per_user
+        order = rng.permutation(n)
+        grouped = order[np.argsort(dataset.users[order], kind="stable")]
+        users = dataset.users[grouped]
+        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+        rank = np.empty(n, dtype=np.int64)
+        rank[grouped] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+        capped = rank >= cfg["max_texts_per_user"]
+        keep &= ~capped
+        if capped.any():
+            drops.dropped_texts["max_texts_per_user"] = int(capped.sum())
     if cfg["max_users"] is not None:
         users = np.unique(dataset.users)
         if len(users) > cfg["max_users"]:
             chosen = rng.choice(users, size=cfg["max_users"], replace=False)
-            keep &= np.isin(dataset.users, chosen)
-    return dataset if keep.all() else dataset.subset(np.flatnonzero(keep))
+            outside = ~np.isin(dataset.users, chosen)
+            drops.dropped_users["max_users"] = len(users) - cfg["max_users"]
+            drops.dropped_texts["max_users"] = int((outside & keep).sum())
+            keep &= ~outside
+    if keep.all():
+        return dataset
+    subset = dataset.subset(np.flatnonzero(keep))
+    subset.drops = drops
+    return subset
 
 
 def draw_split(dataset: Dataset, exp: Experiment) -> AuditSplit:

@@ -91,7 +91,22 @@ def test_results_schema(tiny_run):
             "nonmember_users"
         ] - len(split["users_without_candidates"])
     assert 0.0 <= results["utility"]["accuracy"] <= 1.0
-    assert results["data"]["drops"]["dropped_users"]["min_texts_per_user"] > 0
+    from mia_platform.manager import make_plugin_manager
+
+    full = make_plugin_manager().open_dataset("shakespeare", min_texts_per_user=4)
+    drops = results["data"]["drops"]
+    assert (
+        drops["dropped_users"]["min_texts_per_user"]
+        == full.drops.dropped_users["min_texts_per_user"]
+    )
+    assert drops["dropped_users"]["max_users"] == len(set(full.users.tolist())) - 48
+    kept = (
+        results["data"]["texts"]
+        + drops["dropped_texts"]["max_texts_per_user"]
+        + drops["dropped_texts"]["max_users"]
+    )
+    assert kept == len(full)
+    assert results["data"]["users"] == 48
 
 
 def test_score_csvs_align_with_results(tiny_run):
