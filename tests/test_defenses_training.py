@@ -121,3 +121,28 @@ def test_label_smoothing_matches_torch_cross_entropy(pm):
     )
     assert float(torch_loss) == pytest.approx(by_hand, rel=1e-12)
     assert by_hand != pytest.approx(plain.mean())
+
+
+def test_dp_freezes_only_the_word_embeddings():
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from mia_builtin_defenses.training import freeze_word_embeddings
+
+    config = BertConfig(
+        vocab_size=2000,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=3,
+    )
+    model = BertForSequenceClassification(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    before = sum(len(g["params"]) for g in optimizer.param_groups)
+    assert freeze_word_embeddings(model, optimizer) == 2000 * 16
+    words = model.bert.embeddings.word_embeddings.weight
+    assert not words.requires_grad
+    assert model.bert.embeddings.position_embeddings.weight.requires_grad
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    assert len(params) == before - 1 and all(p is not words for p in params)
