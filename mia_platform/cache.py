@@ -21,6 +21,7 @@ import numpy as np
 
 from mia_platform.errors import TargetError
 from mia_platform.interfaces import Recipe, Target, TrainingDefense
+from mia_platform.outputs import publish
 
 
 def _digest(payload: Any) -> str:
@@ -73,7 +74,7 @@ def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

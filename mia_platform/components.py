@@ -71,7 +71,7 @@ class Components:
                 for impl in getattr(self.hook, hook_name).get_hookimpls():
                     try:
                         specs = _call_registration(impl.function, kind)
-                    except Exception as exc:  # noqa: BLE001 - blame the plugin, not the host
+                    except (Exception, SystemExit) as exc:  # noqa: BLE001 - blame the plugin
                         failed = (impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
                         break
                     for spec in specs:
@@ -178,9 +178,16 @@ class Components:
         """Open a dataset: a registered name (e.g. ``shakespeare``) or a path a loader claims."""
         found = self.datasets()
         if source in found and not Path(source).exists():
+            if "loader" in found[source].capabilities:
+                raise UnknownComponentError(
+                    f"{source!r} is a file-format loader, not a dataset: give the path of the "
+                    "file or folder to read"
+                )
             return found[source].factory(**options)
         if not Path(source).exists():
-            named = ", ".join(n for n in found) or "none"
+            named = (
+                ", ".join(n for n, s in found.items() if "loader" not in s.capabilities) or "none"
+            )
             raise UnknownComponentError(
                 f"dataset {source!r} is neither an existing file or folder nor a registered "
                 f"dataset name (registered: {named})"

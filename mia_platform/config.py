@@ -8,7 +8,7 @@ parameters) are checked for shape here and for content by the plugin.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,7 @@ class Experiment:
 
     data: dict[str, Any]
     source: str
+    lines: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -171,7 +172,7 @@ def validate(data: Any, source: str, lines: dict[str, int] | None = None) -> Exp
             "key 'target.recipe' is needed: it trains the shadow models (and the target unless "
             "target.model is given); see `mia list recipes`",
         )
-    return Experiment(merged, source)
+    return Experiment(merged, source, lines)
 
 
 def load_experiment(path: Path | None) -> Experiment:

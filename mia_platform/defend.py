@@ -18,7 +18,15 @@ import yaml
 
 from mia_platform.errors import ConfigError
 from mia_platform.evaluation import harden
-from mia_platform.experiment import Defenses, build_outputs, draw_split, load_data, score_run
+from mia_platform.experiment import (
+    Defenses,
+    build_outputs,
+    check_data,
+    draw_split,
+    load_data,
+    preflight,
+    score_run,
+)
 from mia_platform.outputs import write_json_atomic
 from mia_platform.results import write_results
 from mia_platform.yamlio import _Loader
@@ -49,6 +57,8 @@ def parse_defense(text: str) -> DefenseRequest:
         key, sep, value = part.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--defense {text!r}: {part!r} is not key=value")
+        if key.strip() in params:
+            raise ConfigError(f"--defense {text!r}: {key.strip()!r} is given twice")
         try:
             params[key.strip()] = yaml.load(value.strip(), Loader=_Loader)  # noqa: S506 - safe loader subclass
         except yaml.YAMLError as exc:
@@ -118,10 +128,12 @@ def run_defenses(
             built.append((req, spec.defense_kind, spec.factory(**req.params)))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"--defense {req.label!r}: {exc}") from exc
+    preflight(pm, exp)
+    dataset = load_data(pm, exp)
+    check_data(dataset, exp)
+    split = draw_split(dataset, exp)
     run_dir = exp.output
     run_dir.mkdir(parents=True, exist_ok=True)
-    dataset = load_data(pm, exp)
-    split = draw_split(dataset, exp)
     split.save(run_dir / "split.json")
     baseline = build_outputs(pm, exp, dataset, split, run_dir)
     rows = []

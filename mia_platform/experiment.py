@@ -20,7 +20,7 @@ import numpy as np
 
 from mia_platform import __version__
 from mia_platform.cache import cached_predict, cached_train
-from mia_platform.evaluation import run_attacks, utility
+from mia_platform.evaluation import expand, run_attacks, utility
 from mia_platform.interfaces import TRAINING_RECORD, Outputs, ShadowOutputs
 from mia_platform.outputs import AuditOutputs, write_json_atomic
 from mia_platform.results import RESULTS_SCHEMA_VERSION, write_results
@@ -153,10 +153,14 @@ def build_outputs(
         info["training"]["target"] = training_record(target_path)
     target = pm.open_target(str(target_path), tcfg["backend"], **query_options)
     candidates = _outputs(
-        query(target, split.candidate_idx, "the target"), dataset, split.candidate_idx
+        query(target, split.candidate_idx, "the target (evaluation texts)"),
+        dataset,
+        split.candidate_idx,
     )
     population = _outputs(
-        query(target, split.attacker_idx, "the target"), dataset, split.attacker_idx
+        query(target, split.attacker_idx, "the target (attacker's texts)"),
+        dataset,
+        split.attacker_idx,
     )
     shadow_defenses = defenses if defenses.adaptive else Defenses()
     shadows = []
@@ -177,13 +181,13 @@ def build_outputs(
         shadows.append(
             ShadowOutputs(
                 aux=_outputs(
-                    query(shadow, split.attacker_idx, f"shadow {s + 1}"),
+                    query(shadow, split.attacker_idx, f"shadow {s + 1} (attacker's texts)"),
                     dataset,
                     split.attacker_idx,
                 ),
                 in_mask=split.shadow_in_mask(s),
                 candidates=_outputs(
-                    query(shadow, split.candidate_idx, f"shadow {s + 1}"),
+                    query(shadow, split.candidate_idx, f"shadow {s + 1} (evaluation texts)"),
                     dataset,
                     split.candidate_idx,
                 ),
@@ -242,14 +246,69 @@ def score_run(
     return results, scored
 
 
+def preflight(pm: MiaPluginManager, exp: Experiment) -> None:
+    """Check every component name and recipe parameter before anything is trained or written,
+    so a typo costs seconds, not a training run."""
+    from mia_platform.errors import ConfigError, MiaError
+
+    def where(key: str) -> str:
+        line = exp.lines.get(key)
+        return f"{exp.source}: " + (f"line {line}: " if line else "") + f"key {key!r}: "
+
+    tcfg = exp["target"]
+    try:
+        recipe_spec = pm.component("recipe", tcfg["recipe"])
+    except MiaError as exc:
+        raise ConfigError(where("target.recipe") + str(exc)) from exc
+    try:
+        recipe_spec.factory(**tcfg["params"])
+    except (MiaError, TypeError, ValueError) as exc:
+        raise ConfigError(where("target.params") + str(exc)) from exc
+    if tcfg["backend"] is not None:
+        try:
+            pm.component("backend", tcfg["backend"])
+        except MiaError as exc:
+            raise ConfigError(where("target.backend") + str(exc)) from exc
+    features = list(pm.features())
+    try:
+        sample = expand("attack", pm.attacks(), exp["attacks"], features)
+    except MiaError as exc:
+        raise ConfigError(where("attacks") + str(exc)) from exc
+    try:
+        expand(
+            "aggregator", pm.aggregators(), exp["aggregators"], features, [i.label for i in sample]
+        )
+    except MiaError as exc:
+        raise ConfigError(where("aggregators") + str(exc)) from exc
+    for name in exp["reports"]:
+        try:
+            pm.component("report", name)
+        except MiaError as exc:
+            raise ConfigError(where("reports") + str(exc)) from exc
+
+
+def check_data(dataset: Dataset, exp: Experiment) -> None:
+    """Refuse data no classifier audit can run on, before training."""
+    from mia_platform.errors import DataError
+
+    present = len(np.unique(dataset.labels))
+    if present < 2:
+        raise DataError(
+            f"{exp['dataset']['source']}: the texts left after validation carry {present} label; "
+            "a classifier audit needs at least 2"
+        )
+
+
 def run_experiment(pm: MiaPluginManager, exp: Experiment) -> dict[str, Any]:
     """The whole audit of ``exp``; returns the results dict also written to ``results.json``."""
     start = time.perf_counter()
+    preflight(pm, exp)
+    dataset = load_data(pm, exp)
+    check_data(dataset, exp)
+    split = draw_split(dataset, exp)
     run_dir = exp.output
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(run_dir / "config.json", exp.data)
-    dataset = load_data(pm, exp)
-    split = draw_split(dataset, exp)
     split.save(run_dir / "split.json")
     outputs = build_outputs(pm, exp, dataset, split, run_dir)
     outputs.save(run_dir / "outputs")

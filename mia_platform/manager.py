@@ -194,7 +194,7 @@ def make_plugin_manager(
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
-        except Exception as exc:  # noqa: BLE001 - any failure in third-party code is reported
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure in a plugin is reported
             pm.fail(record, f"{type(exc).__name__}: {exc}")
             continue
         record.hooks = sorted(c.name for c in pm.get_hookcallers(module) or [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class AuditOutputs:
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".npz.tmp")
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)
-        os.replace(tmp, directory / "audit.npz")
+        publish(tmp, directory / "audit.npz")
         meta = {
             "schema_version": SCHEMA_VERSION,
             "label_names": self.label_names,
@@ -74,14 +75,20 @@ class AuditOutputs:
                 f"{directory}: no cached outputs (expected audit.npz and audit.json); "
                 "run `mia run` first to create them"
             )
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("schema_version") != SCHEMA_VERSION:
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            with np.load(npz, allow_pickle=False) as arrays:
+                data = {k: arrays[k] for k in arrays.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
             raise MiaError(
-                f"{meta_path}: outputs schema {meta.get('schema_version')} is not supported "
+                f"{directory}: cached outputs are damaged ({exc}); re-run `mia run`"
+            ) from exc
+        version = meta.get("schema_version") if isinstance(meta, dict) else None
+        if version != SCHEMA_VERSION:
+            raise MiaError(
+                f"{meta_path}: outputs schema {version} is not supported "
                 f"(expected {SCHEMA_VERSION}); re-run `mia run`"
             )
-        with np.load(npz, allow_pickle=False) as arrays:
-            data = {k: arrays[k] for k in arrays.files}
         shadows = [
             ShadowOutputs(
                 aux=_get(data, f"shadow{s}_aux"),
@@ -114,6 +121,15 @@ def _get(data: dict[str, np.ndarray], prefix: str) -> Outputs:
     return Outputs(data[f"{prefix}_logits"], data[f"{prefix}_labels"], data[f"{prefix}_users"])
 
 
+def publish(tmp: str | Path, path: Path) -> None:
+    """Give ``tmp`` the mode a plain ``open()`` would (temp files are private), then rename it
+    to ``path``: readers never see a half-written file, and reports stay shareable."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temp file beside ``path``, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +137,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True, default=_json_default)
         fh.write("\n")
-    os.replace(tmp, path)
+    publish(tmp, path)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -129,7 +145,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
-    os.replace(tmp, path)
+    publish(tmp, path)
 
 
 def _json_default(value: Any) -> Any:

@@ -40,7 +40,12 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    loader = _Loader(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from exc
     try:
         node = loader.get_single_node()
         lines: dict[str, int] = {}
@@ -49,6 +54,8 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else "?"
         raise ConfigError(f"{path}: {where}: invalid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from exc
     finally:
         loader.dispose()
     return data, lines
@@ -64,6 +71,11 @@ def _build(loader: _Loader, node: yaml.Node, prefix: str, lines: dict[str, int],
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise ConfigError(
+                    f"{path}: line {key_node.start_mark.line + 1}: keys must be plain names, "
+                    f"got {key!r}"
+                )
             dotted = f"{prefix}{key}"
             if key in out:
                 raise ConfigError(

@@ -125,9 +125,8 @@ def test_label_smoothing_matches_torch_cross_entropy(pm):
 
 def test_dp_freezes_only_the_word_embeddings():
     import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
     from mia_builtin_defenses.training import freeze_word_embeddings
+    from transformers import BertConfig, BertForSequenceClassification
 
     config = BertConfig(
         vocab_size=2000,

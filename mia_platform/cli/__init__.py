@@ -10,13 +10,16 @@ from mia_platform.errors import MiaError
 
 
 class MiaGroup(click.Group):
-    """Turns domain errors into one-line messages with exit code 1, never a traceback."""
+    """Turns domain and file-system errors into one-line messages with exit 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MiaError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # an unwritable output folder, a full disk, ...
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
 
 
 @click.group(cls=MiaGroup, context_settings={"help_option_names": ["-h", "--help"]})

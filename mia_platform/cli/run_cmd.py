@@ -18,7 +18,7 @@ from mia_platform.cli.common import get_manager
     type=click.Path(file_okay=False, path_type=Path),
     help="Run directory (overrides the config's output).",
 )
-@click.option("--seed", type=int, help="Override the config's seed.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the config's seed.")
 @click.pass_context
 def run(ctx: click.Context, config: Path | None, output: Path | None, seed: int | None) -> None:
     """Run the audit in CONFIG (YAML), or the built-in default experiment without one.
@@ -40,9 +40,8 @@ def run(ctx: click.Context, config: Path | None, output: Path | None, seed: int 
         exp.data["seed"] = seed
     results = run_experiment(get_manager(ctx), exp)
     click.echo(format_table(results))
-    click.echo(
-        f"\nrun directory: {exp.output} ({results['seconds']} s); report: {exp.output / 'report.html'}"
-    )
+    reports = ", ".join(results["reports"]) or "none"
+    click.echo(f"\nrun directory: {exp.output} ({results['seconds']} s); reports: {reports}")
 
 
 @click.command()
@@ -75,17 +74,13 @@ def attack(
 
     Results overwrite the run's results.json, score CSVs and reports.
     """
-    from mia_platform.errors import MiaError
     from mia_platform.experiment import score_run
     from mia_platform.outputs import AuditOutputs
     from mia_platform.results import format_table, write_results
 
     outputs = AuditOutputs.load(run_dir / "outputs")
-    previous = run_dir / "results.json"
-    if not previous.is_file():
-        raise MiaError(f"{previous} is missing; run `mia run` to create the run directory")
-    old = json.loads(previous.read_text(encoding="utf-8"))
-    exp_data = old["experiment"]
+    exp_data = _read_json(run_dir / "config.json")
+    old = _read_json(run_dir / "results.json")
     if attacks:
         exp_data["attacks"] = list(attacks)
     if aggregators:
@@ -95,3 +90,18 @@ def attack(
     results, scored = score_run(pm, exp_data, outputs, extra=keep | {"seconds": old.get("seconds")})
     write_results(pm, results, scored, outputs, run_dir, exp_data["reports"])
     click.echo(format_table(results))
+
+
+def _read_json(path: Path) -> dict:
+    """A run's JSON file, or a one-line error saying what is wrong with it."""
+    from mia_platform.errors import MiaError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MiaError(f"{path} is missing; run `mia run` to create the run directory") from None
+    except (OSError, ValueError) as exc:
+        raise MiaError(f"{path}: unreadable ({exc}); re-run `mia run`") from exc
+    if not isinstance(data, dict) or "seed" not in data and "experiment" not in data:
+        raise MiaError(f"{path}: not a file written by `mia run`; re-run `mia run`")
+    return data

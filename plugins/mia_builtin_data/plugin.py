@@ -56,16 +56,19 @@ def mia_datasets() -> list[DatasetSpec]:
         ),
         DatasetSpec(
             name="jsonl",
+            capabilities=("loader",),
             factory=_checked("jsonl", load_jsonl),
             summary="JSON Lines file (.jsonl, .jsonl.gz), one record per line",
         ),
         DatasetSpec(
             name="csv",
+            capabilities=("loader",),
             factory=_checked("csv", load_csv),
             summary="CSV or TSV file with a header row (delimiter by extension)",
         ),
         DatasetSpec(
             name="hf_disk",
+            capabilities=("loader",),
             factory=_checked("hf_disk", load_hf_disk),
             summary="Hugging Face datasets folder written by save_to_disk",
             requires=("pyarrow",),

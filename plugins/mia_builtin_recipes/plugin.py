@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,24 @@ class TextClassifierRecipe:
                 raise ConfigError(
                     f"recipe {architecture!r}: {key} must be a positive integer, got {value!r}"
                 )
+        for key, low, high in (
+            ("lr", 0.0, None),
+            ("weight_decay", None, None),
+            ("dropout", None, 1.0),
+        ):
+            if key not in self.hparams:
+                continue
+            value = self.hparams[key]
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = ok and math.isfinite(value) and value >= 0
+            ok = ok and (low is None or value > low) and (high is None or value < high)
+            if not ok:
+                bound = {
+                    "lr": "a number > 0",
+                    "weight_decay": "a number >= 0",
+                    "dropout": "a number in [0, 1)",
+                }[key]
+                raise ConfigError(f"recipe {architecture!r}: {key} must be {bound}, got {value!r}")
         if self.hparams["max_length"] < 2:
             raise ConfigError(f"recipe {architecture!r}: max_length must be >= 2")
         #: What the last :meth:`train` measured (train accuracy, seconds, defense costs).
