@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -58,6 +59,10 @@ def test_run_writes_every_file(tiny_run):
         assert (out / name).is_file(), name
     assert "threshold[loss]" in result.stdout and "sample_to_user[learned]" in result.stdout
     assert "target utility on non-members" in result.stdout
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("results.json", "report.html", "scores_texts.csv", "outputs/audit.npz"):
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
 
 
 def test_results_schema(tiny_run):
