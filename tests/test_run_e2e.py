@@ -181,6 +181,10 @@ def test_attack_on_cached_outputs_needs_no_model(tiny_run, monkeypatch):
     results = json.loads((out / "results.json").read_text())
     assert [r["attack"] for r in results["sample_level"]] == ["threshold[entropy]"]
     assert [r["attack"] for r in results["user_level"]] == ["mean_threshold[entropy]"]
+    again = CliRunner().invoke(cli, ["attack", "--outputs", str(out)])
+    assert again.exit_code == 0, again.output
+    restored = json.loads((out / "results.json").read_text())
+    assert len(restored["sample_level"]) == 6 and len(restored["user_level"]) == 4
 
 
 def test_attack_on_a_folder_without_outputs(tmp_path, runner):
