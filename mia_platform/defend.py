@@ -29,7 +29,7 @@ from mia_platform.experiment import (
 )
 from mia_platform.outputs import write_json_atomic
 from mia_platform.results import write_results
-from mia_platform.yamlio import _Loader
+from mia_platform.yamlio import parse_scalar
 
 if TYPE_CHECKING:
     from mia_platform.config import Experiment
@@ -60,7 +60,7 @@ def parse_defense(text: str) -> DefenseRequest:
         if key.strip() in params:
             raise ConfigError(f"--defense {text!r}: {key.strip()!r} is given twice")
         try:
-            params[key.strip()] = yaml.load(value.strip(), Loader=_Loader)  # noqa: S506 - safe loader subclass
+            params[key.strip()] = parse_scalar(value.strip())
         except yaml.YAMLError as exc:
             raise ConfigError(
                 f"--defense {text!r}: cannot read the value of {key!r}: {exc}"

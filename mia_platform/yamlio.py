@@ -34,6 +34,15 @@ _Loader.add_implicit_resolver(
 )
 
 
+def parse_scalar(text: str) -> Any:
+    """One YAML value from a string (``0.1``, ``1e-5``, ``true``, ``name``), read safely."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     """Read ``path``; return the data and a map from dotted key path to 1-based line number."""
     try:
