@@ -12,6 +12,7 @@ feature) or ``threshold[loss]`` (one).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import time
@@ -88,7 +89,6 @@ def harden(
     outputs: AuditOutputs, transform: Callable[[np.ndarray], np.ndarray], adaptive: bool
 ) -> AuditOutputs:
     """Apply an output defense to what the target returns (and, if adaptive, to the shadows)."""
-    import dataclasses
 
     def h(o: Outputs | None) -> Outputs | None:
         return None if o is None else Outputs(transform(o.logits), o.labels, o.users)
