@@ -38,11 +38,11 @@ def _log(message: str) -> None:
 
 @dataclass
 class Defenses:
-    """Defense objects applied in one run (see ``mia defend``); all empty for a plain audit."""
+    """Data and training defenses applied while training (see ``mia defend``; output defenses
+    act on cached outputs instead); all empty for a plain audit."""
 
     data: list[Any] = field(default_factory=list)
     training: list[Any] = field(default_factory=list)
-    output: list[Any] = field(default_factory=list)
     adaptive: bool = True
     labels: list[str] = field(default_factory=list)
 
