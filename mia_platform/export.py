@@ -171,6 +171,14 @@ def _export(
         return_tensors="pt",
     )
     args = tuple(dummy[n] if n in dummy else torch.zeros_like(dummy["input_ids"]) for n in names)
+    for name in SIDE_FILES:
+        src, dst = model_dir / name, out_path.parent / name
+        if src.is_file() and dst.is_file() and src.resolve() != dst.resolve():
+            if dst.read_bytes() != src.read_bytes():
+                raise TargetError(
+                    f"{dst} exists and differs from the model's {name}; export into an empty "
+                    "folder (the tokenizer and config are copied beside the .onnx file)"
+                )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp-{os.getpid()}.onnx")
     try:

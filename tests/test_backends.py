@@ -256,3 +256,17 @@ def test_cli_export_onnx_missing_model(runner, tmp_path):
         f"Error: {tmp_path / 'nope'}: not a Hugging Face model directory (no config.json); "
         "fix: pass the folder written by save_pretrained\n"
     )
+
+
+def test_export_refuses_to_overwrite_a_different_config(model_dir, tmp_path):
+    from mia_platform.errors import TargetError
+
+    (tmp_path / "config.json").write_text('{"mine": true}', encoding="utf-8")
+    with pytest.raises(TargetError) as info:
+        export_onnx(model_dir, tmp_path / "model.onnx")
+    assert str(info.value) == (
+        f"{tmp_path / 'config.json'} exists and differs from the model's config.json; export into "
+        "an empty folder (the tokenizer and config are copied beside the .onnx file)"
+    )
+    assert (tmp_path / "config.json").read_text(encoding="utf-8") == '{"mine": true}'
+    assert not (tmp_path / "model.onnx").exists()
