@@ -18,15 +18,7 @@ import yaml
 
 from mia_platform.errors import ConfigError
 from mia_platform.evaluation import harden
-from mia_platform.experiment import (
-    Defenses,
-    build_outputs,
-    check_data,
-    draw_split,
-    load_data,
-    preflight,
-    score_run,
-)
+from mia_platform.experiment import Defenses, build_outputs, prepare_run, score_run
 from mia_platform.outputs import write_json_atomic
 from mia_platform.results import write_results
 from mia_platform.yamlio import parse_scalar
@@ -128,13 +120,7 @@ def run_defenses(
             built.append((req, spec.defense_kind, spec.factory(**req.params)))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"--defense {req.label!r}: {exc}") from exc
-    preflight(pm, exp)
-    dataset = load_data(pm, exp)
-    check_data(dataset, exp)
-    split = draw_split(dataset, exp)
-    run_dir = exp.output
-    run_dir.mkdir(parents=True, exist_ok=True)
-    split.save(run_dir / "split.json")
+    dataset, split, run_dir = prepare_run(pm, exp)
     baseline = build_outputs(pm, exp, dataset, split, run_dir)
     rows = []
     jobs = [("baseline", "none", None)] + [(req.label, kind, d) for req, kind, d in built]

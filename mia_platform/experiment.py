@@ -11,7 +11,6 @@ import copy
 import json
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,7 +218,6 @@ def score_run(
     outputs: AuditOutputs,
     *,
     extra: dict[str, Any] | None = None,
-    log: Callable[[str], None] = _log,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Attack cached outputs; return the results and the per-text and per-user scores."""
     seed = exp_data["seed"]
@@ -231,7 +229,7 @@ def score_run(
         aggregators=exp_data["aggregators"],
         seed=seed,
         n_bootstrap=exp_data["evaluation"]["bootstrap"],
-        log=log,
+        log=_log,
     )
     results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
@@ -299,9 +297,9 @@ def check_data(dataset: Dataset, exp: Experiment) -> None:
         )
 
 
-def run_experiment(pm: MiaPluginManager, exp: Experiment) -> dict[str, Any]:
-    """The whole audit of ``exp``; returns the results dict also written to ``results.json``."""
-    start = time.perf_counter()
+def prepare_run(pm: MiaPluginManager, exp: Experiment) -> tuple[Dataset, AuditSplit, Path]:
+    """Check the experiment, load the data, draw the split, and only then create the run
+    directory with its ``config.json`` and ``split.json``."""
     preflight(pm, exp)
     dataset = load_data(pm, exp)
     check_data(dataset, exp)
@@ -310,6 +308,13 @@ def run_experiment(pm: MiaPluginManager, exp: Experiment) -> dict[str, Any]:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(run_dir / "config.json", exp.data)
     split.save(run_dir / "split.json")
+    return dataset, split, run_dir
+
+
+def run_experiment(pm: MiaPluginManager, exp: Experiment) -> dict[str, Any]:
+    """The whole audit of ``exp``; returns the results dict also written to ``results.json``."""
+    start = time.perf_counter()
+    dataset, split, run_dir = prepare_run(pm, exp)
     outputs = build_outputs(pm, exp, dataset, split, run_dir)
     outputs.save(run_dir / "outputs")
     extra = {
